@@ -1,0 +1,216 @@
+"""track, page and screen → CleverTap events; Order Completed → Charged."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Optional, Union
+
+from ._exceptions import (
+    InvalidMessageError,
+    InvalidPropertyError,
+    ReservedEventNameError,
+)
+from ._keys import remove_prohibited, snake_case
+from ._message import Context, get_mapping, get_timestamp, resolve_user
+from ._properties import add_properties, put
+from ._values import normalise_scalar
+
+# CleverTap's restricted system event names, compared lower-cased and without spaces.
+RESTRICTED_EVENT_NAMES = frozenset(
+    name.replace(" ", "").lower()
+    for name in (
+        "Notification Sent", "Notification Viewed", "Notification Clicked",
+        "Notification Delivered", "Notification Replied", "Notification Bounced",
+        "UTM Visited", "App Launched", "App Uninstalled", "App Version Changed", "Stayed",
+        "Reply Sent", "Experiment Rendered", "Reachable By", "Identity Reset", "Identity Set",
+        "Identity Error", "wzrk_d", "Geocluster Entered", "Geocluster Exited", "SCOutgoing",
+        "SCIncoming", "SCEnd", "SCCampaignOptOut",
+    )
+)  # fmt: skip
+MAX_CHARGED_ITEMS = 256
+_ORDER_COMPLETED = "order completed"
+_SEPARATORS = re.compile(r"[\s_]+")
+
+
+def is_restricted_event_name(name: str) -> bool:
+    """True when CleverTap reserves ``name`` for its own system events."""
+    return name.replace(" ", "").lower() in RESTRICTED_EVENT_NAMES
+
+
+def _event_record(
+    context: Context, name: str, data: dict[str, Any], max_properties: int
+) -> dict[str, Any]:
+    if len(data) > max_properties:
+        msg = (
+            f"the event has {len(data)} properties; at most {max_properties} are allowed "
+            f"(max_event_properties, CleverTap's per-account limit)"
+        )
+        raise InvalidPropertyError(msg, path="properties")
+    key, identifier, _ = resolve_user(context)
+    record: dict[str, Any] = {"type": "event", key: identifier}
+    timestamp = get_timestamp(context.message)
+    if timestamp is not None:
+        record["ts"] = timestamp
+    record["evtName"] = name
+    record["evtData"] = data
+    return record
+
+
+def _properties(context: Context) -> Mapping[str, Any]:
+    return get_mapping(context.message, "properties", "properties") or {}
+
+
+def _event_name(context: Context) -> str:
+    name = context.message.get("event")
+    if not isinstance(name, str) or not name.strip():
+        got = "nothing" if name is None else repr(name)[:60]
+        msg = f"a track call needs event, a non-empty string; got {got}"
+        raise InvalidMessageError(msg, path="event", value=name, has_value=name is not None)
+    cleaned = remove_prohibited(name).strip()
+    if not cleaned:
+        msg = f"event name {name!r} holds only characters CleverTap prohibits in event names"
+        raise InvalidMessageError(msg, path="event", value=name, has_value=True)
+    if cleaned != name.strip():
+        context.warn(f"event: {name!r} holds characters CleverTap prohibits; sent as {cleaned!r}")
+    if is_restricted_event_name(cleaned):
+        msg = (
+            f"{cleaned!r} is a CleverTap system event name, which CleverTap refuses from "
+            f"uploads; rename the event"
+        )
+        raise ReservedEventNameError(msg, path="event", value=name, has_value=True)
+    return cleaned
+
+
+def translate_track(context: Context) -> list[dict[str, Any]]:
+    """track → an event named after ``event``; Order Completed → Charged."""
+    name = _event_name(context)
+    properties = _properties(context)
+    if _SEPARATORS.sub(" ", name).strip().lower() == _ORDER_COMPLETED:
+        data = _charged_data(context, properties)
+        name = context.options.order_completed_event_name
+    else:
+        data = {}
+        add_properties(data, properties, "properties", context, profile=False)
+    return [_event_record(context, name, data, context.options.max_event_properties)]
+
+
+def _page_or_screen(context: Context, event_name: str) -> list[dict[str, Any]]:
+    data: dict[str, Any] = {}
+    add_properties(data, _properties(context), "properties", context, profile=False)
+    message = context.message
+    for field in ("name", "category"):
+        value = message.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            msg = f"{field} must be a string, not {type(value).__name__}"
+            raise InvalidMessageError(msg, path=field, value=value, has_value=True)
+        if field not in data:
+            add_properties(data, {field: value}, "", context, profile=False)
+    return [_event_record(context, event_name, data, context.options.max_event_properties)]
+
+
+def translate_page(context: Context) -> list[dict[str, Any]]:
+    """page → the event named by ``page_event_name``."""
+    return _page_or_screen(context, context.options.page_event_name)
+
+
+def translate_screen(context: Context) -> list[dict[str, Any]]:
+    """screen → the event named by ``screen_event_name``."""
+    return _page_or_screen(context, context.options.screen_event_name)
+
+
+# Segment's Order Completed properties that become Charged's own fields, by snake_case name.
+_CHARGED_ID_SOURCES = ("order_id", "checkout_id")
+_AMOUNT_SOURCES = ("total", "revenue", "value")
+
+
+def _charged_data(context: Context, properties: Mapping[str, Any]) -> dict[str, Any]:
+    by_name: dict[str, tuple[str, Any]] = {}
+    for key, value in properties.items():
+        if isinstance(key, str) and value is not None:
+            by_name.setdefault(snake_case(key), (key, value))
+    consumed: set[str] = set()
+    data: dict[str, Any] = {}
+
+    charged_id = _first(by_name, _CHARGED_ID_SOURCES)
+    if charged_id is not None:
+        key, value = charged_id
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            msg = f"an order id must be a string or a number, not {type(value).__name__}"
+            raise InvalidPropertyError(msg, path=f"properties.{key}", value=value, has_value=True)
+        data["Charged ID"] = normalise_scalar(value, f"properties.{key}", convert_dates=False)
+        consumed.add(key)
+
+    amount = _first(by_name, _AMOUNT_SOURCES)
+    if amount is not None:
+        key, value = amount
+        data["Amount"] = _amount(value, f"properties.{key}")
+        consumed.add(key)
+
+    products = by_name.get("products")
+    if products is not None:
+        key, value = products
+        data["Items"] = _items(context, value, f"properties.{key}")
+        consumed.add(key)
+
+    rest = {key: value for key, value in properties.items() if key not in consumed}
+    custom: dict[str, Any] = {}
+    add_properties(custom, rest, "properties", context, profile=False)
+    for key, value in custom.items():
+        put(data, key, value, f"properties.{key}")
+    return data
+
+
+def _first(
+    by_name: Mapping[str, tuple[str, Any]], names: tuple[str, ...]
+) -> Optional[tuple[str, Any]]:
+    for name in names:
+        if name in by_name:
+            return by_name[name]
+    return None
+
+
+def _amount(value: Any, path: str) -> Union[int, float]:
+    number: Any = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip().replace(",", ""))
+        except ValueError:
+            number = None
+    elif isinstance(value, Decimal):
+        number = float(value)
+    if (
+        isinstance(number, bool)
+        or not isinstance(number, (int, float))
+        or (isinstance(number, float) and not math.isfinite(number))
+    ):
+        msg = f"the order amount must be a finite number or a numeric string, not {value!r}"
+        raise InvalidPropertyError(msg[:300], path=path, value=value, has_value=True)
+    if isinstance(number, float) and number.is_integer() and not isinstance(value, float):
+        return int(number)
+    return number
+
+
+def _items(context: Context, products: Any, path: str) -> list[dict[str, Any]]:
+    if not isinstance(products, (list, tuple)):
+        msg = f"products must be a list of objects, not {type(products).__name__}"
+        raise InvalidMessageError(msg, path=path, value=products, has_value=True)
+    if len(products) > MAX_CHARGED_ITEMS:
+        msg = (
+            f"{len(products)} products; a CleverTap Charged event takes at most {MAX_CHARGED_ITEMS}"
+        )
+        raise InvalidPropertyError(msg, path=path, value=products, has_value=True)
+    items = []
+    for position, product in enumerate(products):
+        item_path = f"{path}[{position}]"
+        if not isinstance(product, Mapping):
+            msg = f"each product must be an object, not {type(product).__name__}"
+            raise InvalidMessageError(msg, path=item_path, value=product, has_value=True)
+        item: dict[str, Any] = {}
+        add_properties(item, product, item_path, context, profile=False)
+        items.append(item)
+    return items

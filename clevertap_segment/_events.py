@@ -15,7 +15,7 @@ from ._exceptions import (
 )
 from ._keys import remove_prohibited, snake_case
 from ._message import Context, get_mapping, get_timestamp, resolve_user
-from ._properties import add_properties, put
+from ._properties import add_properties
 from ._values import normalise_scalar
 
 # CleverTap's restricted system event names, compared lower-cased and without spaces.
@@ -63,8 +63,26 @@ def _properties(context: Context) -> Mapping[str, Any]:
     return get_mapping(context.message, "properties", "properties") or {}
 
 
-def _event_name(context: Context) -> str:
+def _event_name(context: Context) -> tuple[str, bool]:
+    """The event name as CleverTap will take it, and whether it is Segment's Order Completed."""
     name = context.message.get("event")
+    cached = _EVENT_NAMES.get(name) if type(name) is str else None
+    if cached is None:
+        cached = _check_event_name(name)
+        if len(_EVENT_NAMES) < _EVENT_NAMES_LIMIT:
+            _EVENT_NAMES[name] = cached
+    cleaned, warning, order_completed = cached
+    if warning:
+        context.warn(warning)
+    return cleaned, order_completed
+
+
+# Event names repeat across messages; their checks are cached, bounded against unique names.
+_EVENT_NAMES: dict[str, tuple[str, str, bool]] = {}
+_EVENT_NAMES_LIMIT = 10_000
+
+
+def _check_event_name(name: object) -> tuple[str, str, bool]:
     if not isinstance(name, str) or not name.strip():
         got = "nothing" if name is None else repr(name)[:60]
         msg = f"a track call needs event, a non-empty string; got {got}"
@@ -73,22 +91,24 @@ def _event_name(context: Context) -> str:
     if not cleaned:
         msg = f"event name {name!r} holds only characters CleverTap prohibits in event names"
         raise InvalidMessageError(msg, path="event", value=name, has_value=True)
+    warning = ""
     if cleaned != name.strip():
-        context.warn(f"event: {name!r} holds characters CleverTap prohibits; sent as {cleaned!r}")
+        warning = f"event: {name!r} holds characters CleverTap prohibits; sent as {cleaned!r}"
     if is_restricted_event_name(cleaned):
         msg = (
             f"{cleaned!r} is a CleverTap system event name, which CleverTap refuses from "
             f"uploads; rename the event"
         )
         raise ReservedEventNameError(msg, path="event", value=name, has_value=True)
-    return cleaned
+    order_completed = _SEPARATORS.sub(" ", cleaned).strip().lower() == _ORDER_COMPLETED
+    return cleaned, warning, order_completed
 
 
 def translate_track(context: Context) -> list[dict[str, Any]]:
     """track → an event named after ``event``; Order Completed → Charged."""
-    name = _event_name(context)
+    name, order_completed = _event_name(context)
     properties = _properties(context)
-    if _SEPARATORS.sub(" ", name).strip().lower() == _ORDER_COMPLETED:
+    if order_completed:
         data = _charged_data(context, properties)
         name = context.options.order_completed_event_name
     else:
@@ -158,10 +178,7 @@ def _charged_data(context: Context, properties: Mapping[str, Any]) -> dict[str, 
         consumed.add(key)
 
     rest = {key: value for key, value in properties.items() if key not in consumed}
-    custom: dict[str, Any] = {}
-    add_properties(custom, rest, "properties", context, profile=False)
-    for key, value in custom.items():
-        put(data, key, value, f"properties.{key}")
+    add_properties(data, rest, "properties", context, profile=False)
     return data
 
 

@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from ._exceptions import InvalidMessageError
 from ._options import TranslationOptions
-from ._values import to_epoch
+from ._values import iso_to_epoch, to_epoch
 
 # Field names as Segment sends them, and as warehouse exports spell them.
 _SPELLINGS = {
@@ -72,7 +72,7 @@ def get_identifier(message: Mapping[str, Any], name: str) -> Optional[str]:
     if value is None:
         return None
     if isinstance(value, str):
-        return value if value.strip() else None
+        return value if value and (not value[0].isspace() or value.strip()) else None
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, float) and value.is_integer():
@@ -89,6 +89,11 @@ def get_timestamp(message: Mapping[str, Any]) -> Optional[int]:
     Raises:
         InvalidMessageError: The first timestamp present cannot be parsed, or is not after 1970.
     """
+    value = message.get("timestamp")
+    if type(value) is str:  # the common case, straight to the parser
+        epoch = iso_to_epoch(value)
+        if epoch is not None and epoch > 0:
+            return epoch
     for name in _TIMESTAMP_FIELDS:
         path, value = get_field(message, name)
         if value is None:

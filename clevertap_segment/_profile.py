@@ -20,6 +20,7 @@ _YES_NO = {True: "Y", False: "N", "y": "Y", "yes": "Y", "true": "Y",
            "n": "N", "no": "N", "false": "N"}  # fmt: skip
 _EDUCATION = {"school": "School", "college": "College", "graduate": "Graduate"}
 _BOOLEANS = {True: True, False: False, "true": True, "false": False}
+_NAME_PARTS = frozenset({"first_name", "last_name"})
 
 # A special trait's check: the value CleverTap takes, or None when it would refuse this one.
 Check = Callable[[Any, Context], Optional[Any]]
@@ -45,6 +46,8 @@ def _phone(value: Any, context: Context) -> Optional[str]:
         value = str(value)
     if not isinstance(value, str):
         return None
+    if value[:1] == "+" and value[1:].isdigit():  # already in CleverTap's form
+        return value if 8 <= len(value) - 1 <= 15 else None
     number = _PHONE_PUNCTUATION.sub("", value)
     if number.startswith("00"):
         number = "+" + number[2:]
@@ -114,21 +117,22 @@ EXTENDED_TRAITS: dict[str, tuple[str, Check]] = {
 _EXTENDED_SPECIAL = {**SPECIAL_TRAITS, **EXTENDED_TRAITS}
 
 
-def _gather_traits(context: Context) -> list[tuple[str, str, Any]]:
-    """``(path, key, value)`` of every trait: ``traits``, then what ``context.traits`` adds."""
+def _trait_sources(context: Context) -> list[tuple[str, Mapping[str, Any]]]:
+    """Where traits come from: ``traits``, then the keys ``context.traits`` adds to them."""
     message = context.message
     traits = get_mapping(message, "traits", "traits") or {}
-    gathered = [("traits", key, value) for key, value in traits.items()]
+    sources: list[tuple[str, Mapping[str, Any]]] = [("traits", traits)]
     ctx = get_mapping(message, "context", "context")
     extra = get_mapping(ctx, "traits", "context.traits") if ctx is not None else None
     if extra:
         present = {snake_case(key) for key in traits if isinstance(key, str)}
-        gathered.extend(
-            ("context.traits", key, value)
+        added = {
+            key: value
             for key, value in extra.items()
             if not (isinstance(key, str) and snake_case(key) in present)
-        )
-    return gathered
+        }
+        sources.append(("context.traits", added))
+    return sources
 
 
 def build_profile_data(context: Context, user_id: Optional[str]) -> dict[str, Any]:
@@ -137,26 +141,33 @@ def build_profile_data(context: Context, user_id: Optional[str]) -> dict[str, An
     data: dict[str, Any] = {}
     if user_id is not None:
         data["identity"] = user_id
-    names: dict[str, Any] = {}
-    for parent, key, value in _gather_traits(context):
-        if value is None:
-            continue
-        normal = snake_case(key) if isinstance(key, str) else ""
-        rule = special.get(normal)
-        if rule is not None:
-            reserved, check = rule
-            accepted = check(value, context)
-            if accepted is not None:
-                put(data, reserved, accepted, join_path(parent, key))
+    names: dict[str, str] = {}
+    for parent, traits in _trait_sources(context):
+        custom: dict[str, Any] = {}
+        for key, value in traits.items():
+            if value is None:
                 continue
-            context.warn(
-                f"{join_path(parent, key)}: {_shorten(value)} is not a valid CleverTap "
-                f"{reserved}, so it is sent as the custom property {normal!r}"
-            )
-        elif normal in ("first_name", "last_name") and isinstance(value, str):
-            names[normal] = value.strip()
-        add_properties(data, {key: value}, parent, context, profile=True)
-    if "Name" not in data:
+            normal = snake_case(key) if isinstance(key, str) else ""
+            rule = special.get(normal)
+            if rule is not None:
+                reserved, check = rule
+                accepted = check(value, context)
+                if accepted is not None:
+                    if reserved in data:
+                        put(data, reserved, accepted, join_path(parent, key))
+                    else:
+                        data[reserved] = accepted
+                    continue
+                context.warn(
+                    f"{join_path(parent, key)}: {_shorten(value)} is not a valid CleverTap "
+                    f"{reserved}, so it is sent as the custom property {normal!r}"
+                )
+            elif normal in _NAME_PARTS and isinstance(value, str):
+                names[normal] = value.strip()
+            custom[key] = value
+        # Custom traits after the special ones: specials win the reserved keys.
+        add_properties(data, custom, parent, context, profile=True)
+    if names and "Name" not in data:
         full = " ".join(part for part in (names.get("first_name"), names.get("last_name")) if part)
         if full:
             data["Name"] = full

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from math import isfinite
 from typing import Any
 
 from ._exceptions import InvalidPropertyError, NestedPropertyError
 from ._keys import MAX_KEY_LENGTH, VALID_SNAKE_KEYS, preserved_key, snake_key
 from ._message import Context
-from ._values import MAX_STRING_LENGTH, is_iso_date_like, normalise_scalar, stringify
+from ._values import MAX_STRING_LENGTH, iso_to_epoch, normalise_scalar, stringify
 
 MAX_MULTI_VALUE_ITEMS = 100
 # Deeper nesting than this is refused rather than flattened into ever longer keys.
@@ -61,15 +62,18 @@ def add_properties(
         if key_prefix:
             name = _prefixed(key_prefix, name, join_path(parent, key))
         kind = type(value)
-        # Plain strings, ints and booleans, by far the most common values, pass untouched.
+        # Plain strings, numbers and booleans, by far the most common values, pass untouched.
         if kind is str:
-            if len(value) > MAX_STRING_LENGTH or (convert_dates and is_iso_date_like(value)):
+            if len(value) > MAX_STRING_LENGTH:
                 scalar = normalise_scalar(value, join_path(parent, key), convert_dates)
+            elif convert_dates and value[4:5] == "-":
+                epoch = iso_to_epoch(value)
+                scalar = value if epoch is None else f"$D_{epoch}"
             else:
                 scalar = value
-        elif kind is int or kind is bool:
+        elif kind is int or kind is bool or (kind is float and isfinite(value)):
             scalar = value
-        elif isinstance(value, Mapping):
+        elif kind is dict or isinstance(value, Mapping):
             _add_object(
                 out, name, value, join_path(parent, key), context, profile=profile, depth=depth
             )

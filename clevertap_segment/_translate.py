@@ -39,7 +39,7 @@ def is_disabled(message: Mapping[str, Any]) -> bool:
     truthy; keys match case-insensitively.
     """
     integrations = message.get("integrations")
-    if not isinstance(integrations, Mapping) or not integrations:
+    if not integrations or not isinstance(integrations, Mapping):
         return False
     everything: Any = True
     clevertap: Any = None
@@ -51,16 +51,14 @@ def is_disabled(message: Mapping[str, Any]) -> bool:
             clevertap = value
         elif lowered == "all":
             everything = value
-    if clevertap is not None:
-        return clevertap is False
-    return everything is False
+    return clevertap is False or (everything is False and not clevertap)
 
 
 def _translate(
     message: Mapping[str, Any], options: TranslationOptions
 ) -> tuple[list[dict[str, Any]], list[str], Optional[str]]:
     """Records, warnings, and the reason when the message is skipped on purpose."""
-    if not isinstance(message, Mapping):
+    if type(message) is not dict and not isinstance(message, Mapping):
         msg = f"a Segment message must be an object, not {type(message).__name__}"
         raise InvalidMessageError(msg, value=message, has_value=True)
     if is_disabled(message):
@@ -70,7 +68,7 @@ def _translate(
         got = "nothing" if call is None else repr(call)[:40]
         msg = f"the message needs type, one of {', '.join(TRANSLATORS)}; got {got}"
         raise InvalidMessageError(msg, path="type", value=call, has_value=call is not None)
-    translator = TRANSLATORS.get(call.strip().lower())
+    translator = TRANSLATORS.get(call) or TRANSLATORS.get(call.strip().lower())
     if translator is None:
         if call.strip().lower() == "group":
             msg = "group calls have no CleverTap equivalent and are not supported"

@@ -17,6 +17,8 @@ MILLISECONDS_THRESHOLD = 10**11
 
 _UTC = dt.timezone.utc
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=_UTC)
+_EPOCH_NAIVE = dt.datetime(1970, 1, 1)
+_fromisoformat = dt.datetime.fromisoformat
 
 # ISO-8601 dates and date-times as Segment and warehouses write them. Checked before
 # fromisoformat so that, say, "2024" or "12-01-2024" stay strings.
@@ -31,15 +33,55 @@ Scalar = Union[str, int, float, bool]
 
 
 def is_iso_date_like(text: str) -> bool:
-    """A cheap test that ``text`` could be an ISO-8601 date, before the real parse."""
-    return 10 <= len(text) <= 40 and text[4:5] == "-" and text[7:8] == "-" and text[:1].isdigit()
+    """A cheap test of the shape of an ISO-8601 date, before the real parse.
+
+    ``YYYY-MM-DD``, alone or followed by a time whose hours and minutes are separated by ``:``
+    (which rules out week dates, ordinal dates and the basic format).
+    """
+    return (
+        10 <= len(text) <= 40
+        and text[4:5] == "-"
+        and text[7:8] == "-"
+        and text[5:7].isdigit()
+        and (len(text) == 10 or (text[10] in "Tt " and text[13:14] == ":"))
+    )
+
+
+def iso_to_epoch(text: str) -> Optional[int]:
+    """Epoch seconds of an ISO-8601 date or date-time string, or None if it is not one.
+
+    Accepted: ``YYYY-MM-DD``, optionally followed by ``T`` (or a space) and ``HH:MM``,
+    ``HH:MM:SS`` or ``HH:MM:SS.fraction``, optionally followed by ``Z`` or an offset. Naive
+    date-times are taken as UTC; a bare date is midnight UTC.
+    """
+    if not 10 <= len(text) <= 40 or text[7:8] != "-":
+        return None
+    # The common shapes parse in C, then a cheap look at the shape keeps out what
+    # fromisoformat takes beyond our grammar (week dates, hour-only times, odd separators).
+    # Python 3.9 and 3.10 take no "Z" and fewer fraction digits: the pattern handles those.
+    try:
+        parsed = _fromisoformat(text)
+    except ValueError:
+        if not is_iso_date_like(text):
+            return None
+        pattern_parsed = _parse_iso_by_pattern(text)
+        if pattern_parsed is None:
+            return None
+        parsed = pattern_parsed
+    else:
+        if len(text) != 10 and (text[13:14] != ":" or text[10] not in "Tt "):
+            return None
+    delta = parsed - (_EPOCH_NAIVE if parsed.tzinfo is None else _EPOCH)
+    return delta.days * 86_400 + delta.seconds
 
 
 def parse_iso_datetime(text: str) -> Optional[dt.datetime]:
-    """An aware datetime from an ISO-8601 date or date-time string, or None if it is not one.
+    """An aware datetime from an ISO-8601 date or date-time string (see :func:`iso_to_epoch`)."""
+    epoch = iso_to_epoch(text)
+    return None if epoch is None else _EPOCH + dt.timedelta(seconds=epoch)
 
-    Naive date-times are taken as UTC. A bare date is midnight UTC.
-    """
+
+def _parse_iso_by_pattern(text: str) -> Optional[dt.datetime]:
     match = _ISO_DATE.fullmatch(text)
     if match is None:
         return None
@@ -96,9 +138,9 @@ def to_epoch(value: object, *, allow_numeric_strings: bool = True) -> Optional[i
     """Epoch seconds from a datetime, date, number, ISO-8601 string or digit string; else None."""
     if isinstance(value, str):
         text = value.strip()
-        parsed = parse_iso_datetime(text)
-        if parsed is not None:
-            return datetime_to_epoch(parsed)
+        epoch = iso_to_epoch(text)
+        if epoch is not None:
+            return epoch
         if allow_numeric_strings and _EPOCH_STRING.fullmatch(text):
             return number_to_epoch(float(text))
         return None
@@ -131,10 +173,10 @@ def normalise_scalar(value: Any, path: str, convert_dates: bool) -> Scalar:
         if len(value) > MAX_STRING_LENGTH:
             msg = f"string of {len(value)} characters; CleverTap allows at most {MAX_STRING_LENGTH}"
             raise InvalidPropertyError(msg, path=path, value=value, has_value=True)
-        if convert_dates and is_iso_date_like(value):
-            parsed = parse_iso_datetime(value)
-            if parsed is not None:
-                return clevertap_date(datetime_to_epoch(parsed))
+        if convert_dates and value[4:5] == "-":
+            epoch = iso_to_epoch(value)
+            if epoch is not None:
+                return f"$D_{epoch}"
         return value  # type: ignore[no-any-return]
     if kind is bool or kind is int:
         return value  # type: ignore[no-any-return]

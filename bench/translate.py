@@ -13,6 +13,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -22,7 +23,7 @@ from corpus import make_corpus
 from clevertap_segment import translate
 
 
-def best_times(runs: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+def best_times(runs: Mapping[str, Callable[[], object]], rounds: int) -> dict[str, float]:
     """The fastest of ``rounds`` timings of each run, the runs taking turns.
 
     Taking turns spreads the noise of a shared machine over every run alike.

@@ -68,9 +68,9 @@ def _event_name(context: Context) -> tuple[str, bool]:
     name = context.message.get("event")
     cached = _EVENT_NAMES.get(name) if type(name) is str else None
     if cached is None:
-        cached = _check_event_name(name)
+        cached = _check_event_name(name)  # raises unless name is a usable string
         if len(_EVENT_NAMES) < _EVENT_NAMES_LIMIT:
-            _EVENT_NAMES[name] = cached
+            _EVENT_NAMES[name] = cached  # type: ignore[index]
     cleaned, warning, order_completed = cached
     if warning:
         context.warn(warning)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import (
@@ -70,6 +71,9 @@ __all__ = [
 # Names whose modules import optional dependencies: imported on first use only, so that
 # ``import clevertap_segment`` needs nothing beyond attrs, cattrs and inflection.
 _LAZY = {"Client": "._client"}
+if find_spec("requests") is None:  # pragma: no cover - tested in a subprocess
+    # Keep ``from clevertap_segment import *`` working without the http extra.
+    __all__ = [name for name in __all__ if name != "Client"]
 
 
 def __getattr__(name: str) -> Any:

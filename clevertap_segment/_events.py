@@ -13,31 +13,14 @@ from ._exceptions import (
     InvalidPropertyError,
     ReservedEventNameError,
 )
-from ._keys import remove_prohibited, snake_case
+from ._keys import is_restricted_event_name, remove_prohibited, snake_case
 from ._message import Context, get_mapping, get_timestamp, resolve_user
 from ._properties import add_properties
 from ._values import normalise_scalar
 
-# CleverTap's restricted system event names, compared lower-cased and without spaces.
-RESTRICTED_EVENT_NAMES = frozenset(
-    name.replace(" ", "").lower()
-    for name in (
-        "Notification Sent", "Notification Viewed", "Notification Clicked",
-        "Notification Delivered", "Notification Replied", "Notification Bounced",
-        "UTM Visited", "App Launched", "App Uninstalled", "App Version Changed", "Stayed",
-        "Reply Sent", "Experiment Rendered", "Reachable By", "Identity Reset", "Identity Set",
-        "Identity Error", "wzrk_d", "Geocluster Entered", "Geocluster Exited", "SCOutgoing",
-        "SCIncoming", "SCEnd", "SCCampaignOptOut",
-    )
-)  # fmt: skip
 MAX_CHARGED_ITEMS = 256
 _ORDER_COMPLETED = "order completed"
 _SEPARATORS = re.compile(r"[\s_]+")
-
-
-def is_restricted_event_name(name: str) -> bool:
-    """True when CleverTap reserves ``name`` for its own system events."""
-    return name.replace(" ", "").lower() in RESTRICTED_EVENT_NAMES
 
 
 def _event_record(
@@ -159,7 +142,7 @@ def _charged_data(context: Context, properties: Mapping[str, Any]) -> dict[str, 
     charged_id = _first(by_name, _CHARGED_ID_SOURCES)
     if charged_id is not None:
         key, value = charged_id
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
             msg = f"an order id must be a string or a number, not {type(value).__name__}"
             raise InvalidPropertyError(msg, path=f"properties.{key}", value=value, has_value=True)
         data["Charged ID"] = normalise_scalar(value, f"properties.{key}", convert_dates=False)

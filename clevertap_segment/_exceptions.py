@@ -107,6 +107,15 @@ class AuthenticationError(DeliveryError):
         self.status_code = status_code
         self.report = report
 
+    def __reduce__(self) -> Any:
+        return _rebuild_authentication_error, (str(self), self.status_code, self.report)
+
+
+def _rebuild_authentication_error(
+    message: str, status_code: int, report: Any
+) -> AuthenticationError:
+    return AuthenticationError(message, status_code=status_code, report=report)
+
 
 class MissingDependencyError(CleverTapSegmentError, ImportError):
     """An optional part of the package was used without its extra installed."""
@@ -116,4 +125,9 @@ class MissingDependencyError(CleverTapSegmentError, ImportError):
             f"{feature} needs the {missing!r} package: pip install 'clevertap-segment[{extra}]'",
             name=missing,
         )
+        self.feature = feature
         self.extra = extra
+        self.missing = missing
+
+    def __reduce__(self) -> Any:
+        return type(self), (self.feature, self.extra, self.missing)

@@ -117,3 +117,22 @@ def remove_prohibited(name: str) -> str:
     if PROHIBITED_CHARACTERS.isdisjoint(name):
         return name
     return "".join(char for char in name if char not in PROHIBITED_CHARACTERS)
+
+
+# CleverTap's restricted system event names, compared lower-cased and without spaces.
+RESTRICTED_EVENT_NAMES = frozenset(
+    name.replace(" ", "").lower()
+    for name in (
+        "Notification Sent", "Notification Viewed", "Notification Clicked",
+        "Notification Delivered", "Notification Replied", "Notification Bounced",
+        "UTM Visited", "App Launched", "App Uninstalled", "App Version Changed", "Stayed",
+        "Reply Sent", "Experiment Rendered", "Reachable By", "Identity Reset", "Identity Set",
+        "Identity Error", "wzrk_d", "Geocluster Entered", "Geocluster Exited", "SCOutgoing",
+        "SCIncoming", "SCEnd", "SCCampaignOptOut",
+    )
+)  # fmt: skip
+
+
+def is_restricted_event_name(name: str) -> bool:
+    """True when CleverTap reserves ``name`` for its own system events."""
+    return name.replace(" ", "").lower() in RESTRICTED_EVENT_NAMES

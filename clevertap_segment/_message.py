@@ -163,4 +163,4 @@ def resolve_user(context: Context) -> tuple[str, str, Optional[str]]:
     msg = f"the message has no user identifier; one of {allowed} or an email trait is required"
     if anonymous_id is not None:
         msg += " (anonymousId is not used because anonymous_id_as_object_id is False)"
-    raise InvalidMessageError(msg)
+    raise InvalidMessageError(msg, path="userId")

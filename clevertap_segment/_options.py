@@ -9,6 +9,8 @@ from typing import Any, Optional
 import attrs
 import cattrs
 
+from ._keys import PROHIBITED_CHARACTERS, is_restricted_event_name
+
 KEY_CASES = ("snake", "preserve")
 NESTED_TRAITS_POLICIES = ("flatten", "reject", "stringify", "drop")
 NESTED_PROPERTIES_POLICIES = ("reject", "flatten", "stringify", "drop")
@@ -32,6 +34,13 @@ def _normalise_country_code(value: Optional[str]) -> Optional[str]:
 def _event_name(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not value.strip():
         msg = f"{attribute.name} must be a non-empty string, not {value!r}"
+        raise ValueError(msg)
+    bad = sorted(PROHIBITED_CHARACTERS.intersection(value))
+    if bad:
+        msg = f"{attribute.name} {value!r} holds {' '.join(bad)}, which CleverTap prohibits"
+        raise ValueError(msg)
+    if is_restricted_event_name(value):
+        msg = f"{attribute.name} {value!r} is a CleverTap system event name, which it refuses"
         raise ValueError(msg)
 
 
@@ -162,7 +171,7 @@ class TranslationOptions:
         try:
             return _converter.structure(dict(settings), cls)
         except cattrs.BaseValidationError as error:
-            causes = "; ".join(str(cause) for cause in error.exceptions)
+            causes = "; ".join(cattrs.transform_error(error, format_exception=_describe_error))
             msg = f"invalid translation options: {causes}"
             raise ValueError(msg) from error
 
@@ -172,6 +181,12 @@ class TranslationOptions:
         return result
 
 
+def _describe_error(error: BaseException, _: Any) -> str:
+    return str(error)
+
+
+# cattrs would call bool(), str() or int() on whatever it is given, turning null into "None" and
+# 12.7 into 12: these hooks take only values of the right type.
 def _structure_strict_bool(value: Any, _: type) -> bool:
     if isinstance(value, bool):
         return value
@@ -179,8 +194,24 @@ def _structure_strict_bool(value: Any, _: type) -> bool:
     raise ValueError(msg)
 
 
+def _structure_strict_str(value: Any, _: type) -> str:
+    if isinstance(value, str):
+        return value
+    msg = f"expected a string, not {value!r}"
+    raise ValueError(msg)
+
+
+def _structure_strict_int(value: Any, _: type) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    msg = f"expected an integer, not {value!r}"
+    raise ValueError(msg)
+
+
 # Our own converter: never register hooks on cattrs' global one.
 _converter = cattrs.Converter(forbid_extra_keys=True)
 _converter.register_structure_hook(bool, _structure_strict_bool)
+_converter.register_structure_hook(str, _structure_strict_str)
+_converter.register_structure_hook(int, _structure_strict_int)
 
 DEFAULT_OPTIONS = TranslationOptions()

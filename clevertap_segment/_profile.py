@@ -115,6 +115,10 @@ EXTENDED_TRAITS: dict[str, tuple[str, Check]] = {
     "msg_whatsapp": ("MSG-whatsapp", _lookup(_BOOLEANS)),
 }
 _EXTENDED_SPECIAL = {**SPECIAL_TRAITS, **EXTENDED_TRAITS}
+# Keys CleverTap validates as its own profile fields, plus the identity it addresses by.
+RESERVED_PROFILE_KEYS = frozenset(
+    [key for key, _ in _EXTENDED_SPECIAL.values()] + ["identity", "objectId"]
+)
 
 
 def _trait_sources(context: Context) -> list[tuple[str, Mapping[str, Any]]]:
@@ -142,8 +146,11 @@ def build_profile_data(context: Context, user_id: Optional[str]) -> dict[str, An
     if user_id is not None:
         data["identity"] = user_id
     names: dict[str, str] = {}
+    preserve = context.options.key_case == "preserve"
     for parent, traits in _trait_sources(context):
-        custom: dict[str, Any] = {}
+        # Custom traits as (key, value) pairs: two input keys may share a fallback key below,
+        # and add_properties must see both to refuse the collision.
+        custom: list[tuple[Any, Any]] = []
         for key, value in traits.items():
             if value is None:
                 continue
@@ -162,9 +169,20 @@ def build_profile_data(context: Context, user_id: Optional[str]) -> dict[str, An
                     f"{join_path(parent, key)}: {_shorten(value)} is not a valid CleverTap "
                     f"{reserved}, so it is sent as the custom property {normal!r}"
                 )
-            elif normal in _NAME_PARTS and isinstance(value, str):
+                # Under its snake_case key even in preserve mode: "Gender" is the reserved key.
+                custom.append((normal, value))
+                continue
+            if normal in _NAME_PARTS and isinstance(value, str):
                 names[normal] = value.strip()
-            custom[key] = value
+            if preserve and key in RESERVED_PROFILE_KEYS:
+                # CleverTap would validate "Age" or "MSG-push" as its own fields.
+                context.warn(
+                    f"{join_path(parent, key)}: {key!r} is a reserved CleverTap profile key, so "
+                    f"it is sent as the custom property {normal!r}"
+                )
+                custom.append((normal, value))
+                continue
+            custom.append((key, value))
         # Custom traits after the special ones: specials win the reserved keys.
         add_properties(data, custom, parent, context, profile=True)
     if names and "Name" not in data:
@@ -287,10 +305,14 @@ def _token_record(
     token_data["type"] = token_type
     if token_type == "chrome":  # noqa: S105 - a token type, not a password
         keys = settings.get("chromeKeys")
-        if not (isinstance(keys, Mapping) and {"p256dh", "auth"} <= set(keys)):
+        if not (
+            isinstance(keys, Mapping)
+            and isinstance(keys.get("p256dh"), str)
+            and isinstance(keys.get("auth"), str)
+        ):
             context.warn(
-                "integrations.CleverTap.chromeKeys: a chrome token needs keys with p256dh and "
-                "auth; no token record"
+                "integrations.CleverTap.chromeKeys: a chrome token needs keys with the strings "
+                "p256dh and auth; no token record"
             )
             return None
         token_data["keys"] = {"p256dh": keys["p256dh"], "auth": keys["auth"]}

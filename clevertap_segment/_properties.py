@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from math import isfinite
-from typing import Any
+from typing import Any, Union
 
 from ._exceptions import InvalidPropertyError, NestedPropertyError
 from ._keys import MAX_KEY_LENGTH, VALID_SNAKE_KEYS, preserved_key, snake_key
@@ -36,7 +37,7 @@ def put(out: dict[str, Any], key: str, value: Any, path: str) -> None:
 
 def add_properties(
     out: dict[str, Any],
-    source: Mapping[str, Any],
+    source: Union[Mapping[str, Any], Iterable[tuple[Any, Any]]],
     parent: str,
     context: Context,
     *,
@@ -44,7 +45,7 @@ def add_properties(
     key_prefix: str = "",
     depth: int = 0,
 ) -> None:
-    """Normalise every key and value of ``source`` into ``out``.
+    """Normalise every key and value of ``source`` (a mapping, or key-value pairs) into ``out``.
 
     ``profile`` selects the rules for traits (lists of scalars become multi-value properties,
     nested objects follow ``nested_traits``) rather than event properties (``nested_properties``).
@@ -52,7 +53,8 @@ def add_properties(
     options = context.options
     snake = options.key_case == "snake"
     convert_dates = options.convert_dates
-    for key, value in source.items():
+    pairs = source.items() if isinstance(source, Mapping) else source
+    for key, value in pairs:
         if value is None:
             continue
         if snake:
@@ -189,6 +191,9 @@ def multi_value(items: Any, path: str, context: Context) -> dict[str, list[str]]
             text = "true" if item else "false"
         elif isinstance(item, str):
             text = item
+        elif isinstance(item, (dt.date, dt.time)):
+            # Multi-value properties hold plain strings: a "$D_" date would not be a date there.
+            text = item.isoformat()
         else:
             # Numbers, Decimals, dates: validated like any value, then written as text.
             scalar = normalise_scalar(item, item_path, convert_dates=False)

@@ -51,7 +51,11 @@ def is_disabled(message: Mapping[str, Any]) -> bool:
             clevertap = value
         elif lowered == "all":
             everything = value
-    return clevertap is False or (everything is False and not clevertap)
+    if clevertap is False:
+        return True
+    # A settings object enables CleverTap, even an empty one (as in JavaScript, where Segment's
+    # libraries evaluate this).
+    return everything is False and not (clevertap or isinstance(clevertap, Mapping))
 
 
 def _translate(
@@ -71,7 +75,10 @@ def _translate(
     translator = TRANSLATORS.get(call) or TRANSLATORS.get(call.strip().lower())
     if translator is None:
         if call.strip().lower() == "group":
-            msg = "group calls have no CleverTap equivalent and are not supported"
+            msg = (
+                f"group calls have no CleverTap equivalent and are not supported; "
+                f"supported: {', '.join(TRANSLATORS)}"
+            )
         else:
             msg = f"unknown call type {call[:40]!r}; supported: {', '.join(TRANSLATORS)}"
         raise UnsupportedCallError(msg, path="type", value=call, has_value=True)
@@ -128,9 +135,10 @@ def translate_many(
     any number of messages.
 
     Example:
-        >>> for outcome in translate_many([{"type": "group"}]):
-        ...     print(outcome.index, outcome.ok, outcome.error)
-        0 False group calls have no CleverTap equivalent and are not supported @ type
+        >>> for outcome in translate_many([{"type": "group"}, {"type": "alias"}]):
+        ...     print(outcome.index, outcome.ok, type(outcome.error).__name__)
+        0 False UnsupportedCallError
+        1 False InvalidMessageError
     """
     options = options or DEFAULT_OPTIONS
     for index, message in enumerate(messages):

@@ -30,7 +30,7 @@ from ._exceptions import (
 from ._keys import snake_case
 from ._options import TranslationOptions
 from ._outcome import Outcome
-from ._reports import RecordFailure, SendReport, UploadReport
+from ._reports import MessageResult, RecordFailure, SendReport, UploadReport
 from ._retry import RetryPolicy
 from ._translate import translate, translate_many
 
@@ -51,6 +51,7 @@ __all__ = [
     "DeliveryError",
     "InvalidMessageError",
     "InvalidPropertyError",
+    "MessageResult",
     "MissingDependencyError",
     "NestedPropertyError",
     "Outcome",

@@ -14,7 +14,8 @@ from ._values import MAX_STRING_LENGTH, iso_to_epoch, normalise_scalar, stringif
 
 MAX_MULTI_VALUE_ITEMS = 100
 # Deeper nesting than this is refused rather than flattened into ever longer keys.
-MAX_DEPTH = 16
+# Flattened keys pass CleverTap's 120 characters well before this; it guards the recursion.
+MAX_DEPTH = 50
 
 
 def join_path(parent: str, key: object) -> str:
@@ -120,7 +121,7 @@ def _add_object(
     if policy == "flatten":
         if depth >= MAX_DEPTH:
             msg = f"objects nested more than {MAX_DEPTH} levels deep cannot be flattened"
-            raise NestedPropertyError(msg, path=path, value=value, has_value=True)
+            raise InvalidPropertyError(msg, path=path, value=value, has_value=True)
         before = len(out)
         add_properties(out, value, path, context, profile=profile, key_prefix=name, depth=depth + 1)
         if len(out) == before and not value:

@@ -13,12 +13,11 @@ import pytest
 from clevertap_segment import (
     InvalidMessageError,
     InvalidPropertyError,
-    Outcome,
-    TranslationError,
     TranslationOptions,
     translate,
-    translate_many,
 )
+
+from .helpers import error_of, only_record, outcome_of
 
 JAN_2024 = 1704067200  # 2024-01-01T00:00:00Z
 JAN_1990 = 631152000  # 1990-01-01T00:00:00Z
@@ -29,36 +28,12 @@ def identify(**fields: Any) -> dict[str, Any]:
     return {"type": "identify", **fields}
 
 
-def only_record(message: dict[str, Any], **options: Any) -> dict[str, Any]:
-    """The single record ``message`` translates into."""
-    records = translate(message, TranslationOptions(**options))
-    assert len(records) == 1, records
-    return records[0]
-
-
 def profile_data(traits: dict[str, Any], **options: Any) -> dict[str, Any]:
     """The ``profileData`` of an identify by user ``u-1`` carrying ``traits``."""
     data: dict[str, Any] = only_record(identify(userId="u-1", traits=traits), **options)[
         "profileData"
     ]
     return data
-
-
-def outcome_of(message: dict[str, Any], **options: Any) -> Outcome:
-    """The outcome of ``message`` in ``translate_many``, which must have succeeded."""
-    (outcome,) = translate_many([message], TranslationOptions(**options))
-    assert outcome.ok, outcome.error
-    return outcome
-
-
-def error_of(
-    message: dict[str, Any], error_class: type[TranslationError], **options: Any
-) -> TranslationError:
-    """The error translating ``message`` raises, which must be exactly ``error_class``."""
-    with pytest.raises(error_class) as info:
-        translate(message, TranslationOptions(**options))
-    assert type(info.value) is error_class
-    return info.value
 
 
 class TestIdentifyIdentity:

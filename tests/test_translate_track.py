@@ -27,6 +27,8 @@ from clevertap_segment import (
     translate_many,
 )
 
+from .helpers import error_of, only_record, outcome_of
+
 JAN_2024 = 1704067200  # 2024-01-01T00:00:00Z
 
 
@@ -40,31 +42,10 @@ def order_completed(properties: dict[str, Any], **fields: Any) -> dict[str, Any]
     return track(event="Order Completed", properties=properties, **fields)
 
 
-def only_record(message: dict[str, Any], **options: Any) -> dict[str, Any]:
-    """The single record ``message`` translates into."""
-    records = translate(message, TranslationOptions(**options))
-    assert len(records) == 1, records
-    return records[0]
-
-
 def evt_data(message: dict[str, Any], **options: Any) -> dict[str, Any]:
     """The ``evtData`` of the single event ``message`` becomes."""
     data: dict[str, Any] = only_record(message, **options)["evtData"]
     return data
-
-
-def outcome_of(message: Any, **options: Any) -> Outcome:
-    """The outcome of ``message`` in ``translate_many``."""
-    (outcome,) = translate_many([message], TranslationOptions(**options))
-    return outcome
-
-
-def error_of(message: Any, error_class: type[TranslationError], **options: Any) -> TranslationError:
-    """The error translating ``message`` raises, which must be exactly ``error_class``."""
-    with pytest.raises(error_class) as info:
-        translate(message, TranslationOptions(**options))
-    assert type(info.value) is error_class
-    return info.value
 
 
 class TestTrackIdentity:
@@ -849,7 +830,7 @@ class TestTranslateMany:
 
     def test_error_outcome(self) -> None:
         """A failed message has the error, no records and is not ok."""
-        outcome = outcome_of({"type": "group", "messageId": "m-1"})
+        (outcome,) = translate_many([{"type": "group", "messageId": "m-1"}])
         assert isinstance(outcome.error, UnsupportedCallError)
         assert outcome.records == ()
         assert outcome.skipped is None

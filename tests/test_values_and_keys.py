@@ -12,13 +12,12 @@ import pytest
 from clevertap_segment import (
     InvalidPropertyError,
     NestedPropertyError,
-    Outcome,
-    TranslationError,
     TranslationOptions,
     snake_case,
     translate,
-    translate_many,
 )
+
+from .helpers import error_of, outcome_of
 
 JAN_2024 = 1704067200  # 2024-01-01T00:00:00Z
 
@@ -45,23 +44,6 @@ def profile_data(traits: dict[str, Any], **options: Any) -> dict[str, Any]:
     (record,) = translate(identify(traits), TranslationOptions(**options))
     data: dict[str, Any] = record["profileData"]
     return data
-
-
-def outcome_of(message: dict[str, Any], **options: Any) -> Outcome:
-    """The outcome of ``message``, which must have been translated."""
-    (outcome,) = translate_many([message], TranslationOptions(**options))
-    assert outcome.ok, outcome.error
-    return outcome
-
-
-def error_of(
-    message: dict[str, Any], error_class: type[TranslationError], **options: Any
-) -> TranslationError:
-    """The error translating ``message`` raises, which must be exactly ``error_class``."""
-    with pytest.raises(error_class) as info:
-        translate(message, TranslationOptions(**options))
-    assert type(info.value) is error_class
-    return info.value
 
 
 SNAKE_CASE_EXAMPLES = [

@@ -16,7 +16,7 @@ from ._exceptions import (
 from ._keys import is_restricted_event_name, remove_prohibited, snake_case
 from ._message import Context, get_mapping, get_timestamp, resolve_user
 from ._properties import add_properties
-from ._values import normalise_scalar
+from ._values import MAX_INTEGER, describe, normalise_scalar
 
 MAX_CHARGED_ITEMS = 256
 _ORDER_COMPLETED = "order completed"
@@ -67,7 +67,7 @@ _EVENT_NAMES_LIMIT = 10_000
 
 def _check_event_name(name: object) -> tuple[str, str, bool]:
     if not isinstance(name, str) or not name.strip():
-        got = "nothing" if name is None else repr(name)[:60]
+        got = "nothing" if name is None else describe(name)
         msg = f"a track call needs event, a non-empty string; got {got}"
         raise InvalidMessageError(msg, path="event", value=name, has_value=name is not None)
     cleaned = remove_prohibited(name).strip()
@@ -188,8 +188,11 @@ def _amount(value: Any, path: str) -> Union[int, float]:
         or not isinstance(number, (int, float))
         or (isinstance(number, float) and not math.isfinite(number))
     ):
-        msg = f"the order amount must be a finite number or a numeric string, not {value!r}"
-        raise InvalidPropertyError(msg[:300], path=path, value=value, has_value=True)
+        msg = f"the order amount must be a finite number or a numeric string, not {describe(value)}"
+        raise InvalidPropertyError(msg, path=path, value=value, has_value=True)
+    if isinstance(number, int) and not -MAX_INTEGER <= number <= MAX_INTEGER:
+        msg = "the order amount is out of range; CleverTap stores numbers up to 2**63 - 1"
+        raise InvalidPropertyError(msg, path=path, value=value, has_value=True)
     if isinstance(number, float) and number.is_integer() and not isinstance(value, float):
         return int(number)
     return number

@@ -54,7 +54,10 @@ def snake_case(key: str) -> str:
 
 
 def _describe(key: object) -> str:
-    text = repr(key)
+    try:
+        text = repr(key)
+    except ValueError:  # an int of more than 4300 digits
+        return f"<{type(key).__name__}>"
     return text if len(text) <= 60 else text[:57] + "..."
 
 

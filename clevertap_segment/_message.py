@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from ._exceptions import InvalidMessageError
 from ._options import TranslationOptions
-from ._values import iso_to_epoch, to_epoch
+from ._values import describe, iso_to_epoch, to_epoch
 
 # Field names as Segment sends them, and as warehouse exports spell them.
 _SPELLINGS = {
@@ -106,12 +106,13 @@ def get_timestamp(message: Mapping[str, Any]) -> Optional[int]:
             epoch = None
         if epoch is None:
             msg = (
-                f"cannot read {value!r} as a timestamp; allowed: an ISO-8601 string, a datetime, "
+                f"cannot read {describe(value)} as a timestamp; allowed: an ISO-8601 string, "
+                f"a datetime, "
                 f"or epoch seconds or milliseconds"
             )
             raise InvalidMessageError(msg[:300], path=path, value=value, has_value=True)
         if epoch <= 0:
-            msg = f"timestamp {value!r} is not after 1970-01-01, which CleverTap requires"
+            msg = f"timestamp {describe(value)} is not after 1970-01-01, which CleverTap requires"
             raise InvalidMessageError(msg, path=path, value=value, has_value=True)
         return epoch
     return None

@@ -10,7 +10,7 @@ from ._exceptions import InvalidMessageError
 from ._keys import snake_case
 from ._message import Context, get_identifier, get_mapping, get_timestamp, resolve_user
 from ._properties import add_properties, join_path, put
-from ._values import clevertap_date, to_epoch
+from ._values import clevertap_date, describe, to_epoch
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _PHONE = re.compile(r"\+[0-9]{8,15}")
@@ -166,7 +166,7 @@ def build_profile_data(context: Context, user_id: Optional[str]) -> dict[str, An
                         data[reserved] = accepted
                     continue
                 context.warn(
-                    f"{join_path(parent, key)}: {_shorten(value)} is not a valid CleverTap "
+                    f"{join_path(parent, key)}: {describe(value)} is not a valid CleverTap "
                     f"{reserved}, so it is sent as the custom property {normal!r}"
                 )
                 # Under its snake_case key even in preserve mode: "Gender" is the reserved key.
@@ -190,11 +190,6 @@ def build_profile_data(context: Context, user_id: Optional[str]) -> dict[str, An
         if full:
             data["Name"] = full
     return data
-
-
-def _shorten(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def translate_identify(context: Context) -> list[dict[str, Any]]:
@@ -277,7 +272,7 @@ def _token_record(
     if token is None:
         return None
     if not isinstance(token, str) or not token.strip():
-        context.warn(f"context.device.token: {_shorten(token)} is not a token; no token record")
+        context.warn(f"context.device.token: {describe(token)} is not a token; no token record")
         return None
     if object_id is None:
         context.warn(
@@ -292,7 +287,7 @@ def _token_record(
     if token_type not in TOKEN_TYPES:
         if wanted is not None:
             context.warn(
-                f"integrations.CleverTap.deviceTokenType: {_shorten(wanted)} is not one of "
+                f"integrations.CleverTap.deviceTokenType: {describe(wanted)} is not one of "
                 f"{', '.join(TOKEN_TYPES)}; the platform decides instead"
             )
         token_type = _platform_token_type(context)

@@ -10,7 +10,14 @@ from typing import Any, Union
 from ._exceptions import InvalidPropertyError, NestedPropertyError
 from ._keys import MAX_KEY_LENGTH, VALID_SNAKE_KEYS, preserved_key, snake_key
 from ._message import Context
-from ._values import MAX_STRING_LENGTH, iso_to_epoch, normalise_scalar, stringify
+from ._values import (
+    MAX_INTEGER,
+    MAX_STRING_LENGTH,
+    describe,
+    iso_to_epoch,
+    normalise_scalar,
+    stringify,
+)
 
 MAX_MULTI_VALUE_ITEMS = 100
 # Deeper nesting than this is refused rather than flattened into ever longer keys.
@@ -20,7 +27,9 @@ MAX_DEPTH = 50
 
 def join_path(parent: str, key: object) -> str:
     """The dotted path of ``key`` inside ``parent``."""
-    return f"{parent}.{key}" if parent else str(key)
+    if type(key) is not str:
+        key = describe(key)
+    return f"{parent}.{key}" if parent else key
 
 
 def put(out: dict[str, Any], key: str, value: Any, path: str) -> None:
@@ -74,7 +83,11 @@ def add_properties(
                 scalar = value if epoch is None else f"$D_{epoch}"
             else:
                 scalar = value
-        elif kind is int or kind is bool or (kind is float and isfinite(value)):
+        elif (
+            kind is bool
+            or (kind is int and -MAX_INTEGER <= value <= MAX_INTEGER)
+            or (kind is float and isfinite(value))
+        ):
             scalar = value
         elif kind is dict or isinstance(value, Mapping):
             _add_object(

@@ -16,6 +16,7 @@ from ._message import Context
 from ._options import DEFAULT_OPTIONS, TranslationOptions
 from ._outcome import Outcome
 from ._profile import translate_alias, translate_identify
+from ._values import describe
 
 logger = logging.getLogger("clevertap_segment")
 
@@ -69,7 +70,7 @@ def _translate(
         return [], [], SKIPPED_BY_INTEGRATIONS
     call = message.get("type")
     if not isinstance(call, str) or not call.strip():
-        got = "nothing" if call is None else repr(call)[:40]
+        got = "nothing" if call is None else describe(call, 40)
         msg = f"the message needs type, one of {', '.join(TRANSLATORS)}; got {got}"
         raise InvalidMessageError(msg, path="type", value=call, has_value=call is not None)
     translator = TRANSLATORS.get(call) or TRANSLATORS.get(call.strip().lower())
@@ -116,7 +117,7 @@ def translate(
 
 def message_id_of(message: object) -> Optional[str]:
     """The message's ``messageId`` (or ``message_id``) as a string, or None."""
-    if not isinstance(message, Mapping):
+    if type(message) is not dict and not isinstance(message, Mapping):
         return None
     value = message.get("messageId")
     if value is None:

@@ -30,6 +30,21 @@ _ISO_DATE = re.compile(
 _EPOCH_STRING = re.compile(r"-?\d{1,16}(?:\.\d+)?")
 
 Scalar = Union[str, int, float, bool]
+# CleverTap stores numbers as 64-bit values; a larger integer cannot be stored as it is.
+MAX_INTEGER = 2**63 - 1
+
+
+def describe(value: object, limit: int = 60) -> str:
+    """A short ``repr`` of a value from a message, for error messages and warnings.
+
+    Never raises: Python refuses to print integers of more than 4300 digits in decimal.
+    """
+    try:
+        text = repr(value)
+    except ValueError:
+        bits = value.bit_length() if isinstance(value, int) else 0
+        return f"<{type(value).__name__} of {bits} bits>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def is_iso_date_like(text: str) -> bool:
@@ -125,7 +140,13 @@ def date_to_epoch(value: dt.date) -> int:
 
 def number_to_epoch(value: float) -> Optional[int]:
     """Epoch seconds from a number of seconds or, above 10**11, milliseconds; None if invalid."""
-    if isinstance(value, bool) or not math.isfinite(value):
+    if isinstance(value, bool):
+        return None
+    # Out of range before any float arithmetic: an int like 10**400 overflows a float.
+    if isinstance(value, int):
+        if abs(value) > MILLISECONDS_THRESHOLD * 1000:
+            return None
+    elif not math.isfinite(value):
         return None
     if abs(value) > MILLISECONDS_THRESHOLD:
         value = value / 1000
@@ -178,12 +199,14 @@ def normalise_scalar(value: Any, path: str, convert_dates: bool) -> Scalar:
             if epoch is not None:
                 return f"$D_{epoch}"
         return value  # type: ignore[no-any-return]
-    if kind is bool or kind is int:
+    if kind is bool:
         return value  # type: ignore[no-any-return]
+    if kind is int:
+        return _integer(value, path)
     if kind is float:
         if math.isfinite(value):
             return value  # type: ignore[no-any-return]
-        msg = f"{value!r} is not a number CleverTap can store; allowed: finite numbers"
+        msg = f"{describe(value)} is not a number CleverTap can store; allowed: finite numbers"
         raise InvalidPropertyError(msg, path=path, value=value, has_value=True)
     return _normalise_other(value, path, convert_dates)
 
@@ -193,17 +216,19 @@ def _normalise_other(value: Any, path: str, convert_dates: bool) -> Scalar:
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):
-        return int(value)
+        return _integer(int(value), path)
     if isinstance(value, str):
         return normalise_scalar(str(value), path, convert_dates)
     if isinstance(value, float):
         return normalise_scalar(float(value), path, convert_dates)
     if isinstance(value, Decimal):
         if not value.is_finite():
-            msg = f"{value!r} is not a number CleverTap can store; allowed: finite numbers"
+            msg = f"{describe(value)} is not a number CleverTap can store; allowed: finite numbers"
             raise InvalidPropertyError(msg, path=path, value=value, has_value=True)
+        if value.adjusted() > 18:  # before int(): Decimal("1e999999999") would take forever
+            return _integer(MAX_INTEGER + 1, path)
         if value == value.to_integral_value():
-            return int(value)
+            return _integer(int(value), path)
         return float(value)
     if isinstance(value, dt.date):
         return clevertap_date(date_to_epoch(value))
@@ -211,6 +236,13 @@ def _normalise_other(value: Any, path: str, convert_dates: bool) -> Scalar:
         f"values of type {type(value).__name__} cannot be sent to CleverTap; allowed: "
         f"string, number, boolean, date or datetime"
     )
+    raise InvalidPropertyError(msg, path=path, value=value, has_value=True)
+
+
+def _integer(value: int, path: str) -> int:
+    if -MAX_INTEGER <= value <= MAX_INTEGER:
+        return value
+    msg = "integer out of range; CleverTap stores integers from -(2**63 - 1) to 2**63 - 1"
     raise InvalidPropertyError(msg, path=path, value=value, has_value=True)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from clevertap_segment import (
+    InvalidMessageError,
     InvalidPropertyError,
     NestedPropertyError,
     TranslationOptions,
@@ -222,6 +223,46 @@ class TestKeyCollisions:
 
 class TestValues:
     """Scalar values in event and profile data."""
+
+    def test_largest_integers_pass(self) -> None:
+        """Integers within 64 bits are sent as they are."""
+        assert evt_data({"max": 2**63 - 1, "min": -(2**63) + 1}) == {
+            "max": 2**63 - 1,
+            "min": -(2**63) + 1,
+        }
+
+    @pytest.mark.parametrize(
+        "value", [2**63, -(2**63), 10**400, 10**5000], ids=["2**63", "-2**63", "1e400", "1e5000"]
+    )
+    def test_integers_beyond_64_bits_are_refused(self, value: int) -> None:
+        """An integer CleverTap cannot store is an error naming its path, even a huge one."""
+        error = error_of(track({"n": value}), InvalidPropertyError)
+        assert error.path == "properties.n"
+        assert "2**63 - 1" in str(error)
+
+    def test_huge_decimal_is_refused_without_expanding_it(self) -> None:
+        """Decimal("1e999999999") is refused at once, not turned into a billion-digit int."""
+        error = error_of(track({"n": Decimal("1e999999999")}), InvalidPropertyError)
+        assert error.path == "properties.n"
+
+    def test_huge_integer_key_is_described_not_printed(self) -> None:
+        """An integer key too long to print still gets a clear error."""
+        properties: dict[Any, Any] = {10**5000: 1}
+        error = error_of(track(properties), InvalidPropertyError)
+        assert "keys must be strings" in str(error)
+        assert "<int of 16610 bits>" in error.path
+
+    @pytest.mark.parametrize(
+        "value",
+        [10**400, -(10**400), 10**5000, 1.5e300],
+        ids=["1e400", "-1e400", "1e5000", "float"],
+    )
+    def test_huge_timestamp_is_refused(self, value: Any) -> None:
+        """A timestamp too large for any date is an InvalidMessageError, never an overflow."""
+        error = error_of(
+            {"type": "track", "userId": "u", "event": "E", "timestamp": value}, InvalidMessageError
+        )
+        assert error.path == "timestamp"
 
     def test_none_values_are_dropped(self) -> None:
         """None values are left out."""

@@ -396,7 +396,7 @@ class Deliverer:
             code=code,
             error=error,
             retryable=retryable,
-            status=status,
+            http_status=status,
             message_index=owner[0],
             message_id=owner[1],
         )

@@ -33,8 +33,8 @@ class RecordFailure:
         retryable: Whether sending the record again later could succeed: true for network
             trouble, server errors and records never sent; false for records CleverTap judged
             invalid and for requests it refused as malformed.
-        status: The HTTP status of the last answer, or ``None`` when there was none (a timeout, a
-            dropped connection, a record never sent).
+        http_status: The HTTP status of the last answer, or ``None`` when there was none (a
+            timeout, a dropped connection, a record never sent).
         message_index: 0-based position of the Segment message the record came from (only with
             :meth:`Client.send`).
         message_id: That message's ``messageId``, when it has one.
@@ -45,7 +45,7 @@ class RecordFailure:
     code: Optional[int] = None
     error: str
     retryable: bool
-    status: Optional[int] = None
+    http_status: Optional[int] = None
     message_index: Optional[int] = None
     message_id: Optional[str] = None
 

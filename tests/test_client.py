@@ -295,7 +295,9 @@ class TestPartialAnswers:
         report = make_client(max_batch_records=10, max_concurrency=3).upload(records)
         assert [f.position for f in report.failures] == [3, 14, 34]
         assert all(f.record is records[f.position] for f in report.failures)
-        assert {(f.code, f.status, f.retryable) for f in report.failures} == {(512, 200, False)}
+        assert {(f.code, f.http_status, f.retryable) for f in report.failures} == {
+            (512, 200, False)
+        }
         assert report.processed == 32
         assert len(fake.records) == 32
 
@@ -358,7 +360,7 @@ class TestPartialAnswers:
         fake.malformed_next(3)
         report = make_client(retry=RetryPolicy(max_attempts=3)).upload([event(0), event(1)])
         assert report.processed == 0
-        assert [(f.position, f.status, f.retryable) for f in report.failures] == [
+        assert [(f.position, f.http_status, f.retryable) for f in report.failures] == [
             (0, 200, True),
             (1, 200, True),
         ]
@@ -409,7 +411,7 @@ class TestRetries:
         report = make_client(retry=RetryPolicy(max_attempts=3)).upload([event(0), event(1)])
         assert (report.requests, report.retries, report.processed) == (3, 2, 0)
         for failure in report.failures:
-            assert (failure.code, failure.status, failure.retryable) == (None, 503, True)
+            assert (failure.code, failure.http_status, failure.retryable) == (None, 503, True)
             assert "HTTP 503" in failure.error
             assert "gave up after 3 attempts" in failure.error
 
@@ -461,7 +463,7 @@ class TestRetries:
         report = client.upload([event(0)])
         assert report.requests == 1
         (failure,) = report.failures
-        assert (failure.status, failure.retryable, failure.code) == (status, False, None)
+        assert (failure.http_status, failure.retryable, failure.code) == (status, False, None)
         assert failure.error.startswith(f"HTTP {status}")
 
     def test_validation_failures_not_retried(self, client: Client, fake: FakeCleverTap) -> None:
@@ -482,7 +484,7 @@ class TestRetries:
         fake.drop_next(2)
         report = make_client(retry=RetryPolicy(max_attempts=2)).upload([event(0)])
         (failure,) = report.failures
-        assert (failure.status, failure.retryable) == (None, True)
+        assert (failure.http_status, failure.retryable) == (None, True)
         assert "connection failed" in failure.error
 
     def test_connection_refused(self, sleeps: list[float]) -> None:
@@ -593,7 +595,7 @@ class TestRedirects:
             assert elsewhere.requests == []
         assert len(fake.requests) == 1
         (failure,) = report.failures
-        assert (failure.status, failure.retryable) == (302, False)
+        assert (failure.http_status, failure.retryable) == (302, False)
         assert "redirect" in failure.error
         assert "refused" in failure.error
 

@@ -25,7 +25,7 @@ def _failure(position: int, message_index: int = 0, *, retryable: bool = False) 
         code=None if retryable else 515,
         error="HTTP 503" if retryable else "Email is not valid.",
         retryable=retryable,
-        status=503 if retryable else 200,
+        http_status=503 if retryable else 200,
         message_index=message_index,
         message_id=f"m-{message_index}",
     )

@@ -56,7 +56,7 @@ def get_field(message: Mapping[str, Any], name: str) -> tuple[str, Any]:
 def get_mapping(container: Mapping[str, Any], name: str, path: str) -> Optional[Mapping[str, Any]]:
     """A field that must be an object when present; None when absent or null."""
     value = container.get(name)
-    if value is None or isinstance(value, Mapping):
+    if value is None or type(value) is dict or isinstance(value, Mapping):
         return value
     msg = f"{name} must be an object, not {type(value).__name__}"
     raise InvalidMessageError(msg, path=path, value=value, has_value=True)
@@ -68,6 +68,9 @@ def get_identifier(message: Mapping[str, Any], name: str) -> Optional[str]:
     Raises:
         InvalidMessageError: The field is neither a string nor a number.
     """
+    value = message.get(name)
+    if type(value) is str and value and not value[0].isspace():  # the common case
+        return value
     path, value = get_field(message, name)
     if value is None:
         return None

@@ -63,7 +63,7 @@ def add_properties(
     options = context.options
     snake = options.key_case == "snake"
     convert_dates = options.convert_dates
-    pairs = source.items() if isinstance(source, Mapping) else source
+    pairs = source.items() if type(source) is dict or isinstance(source, Mapping) else source
     for key, value in pairs:
         if value is None:
             continue

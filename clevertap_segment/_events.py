@@ -182,7 +182,7 @@ def _amount(value: Any, path: str) -> Union[int, float]:
         except ValueError:
             number = None
     elif isinstance(value, Decimal):
-        number = float(value)
+        number = float(value) if value.is_finite() else None  # float(sNaN) raises
     if (
         isinstance(number, bool)
         or not isinstance(number, (int, float))

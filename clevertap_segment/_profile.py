@@ -10,7 +10,7 @@ from ._exceptions import InvalidMessageError
 from ._keys import snake_case
 from ._message import Context, get_identifier, get_mapping, get_timestamp, resolve_user
 from ._properties import add_properties, join_path, put
-from ._values import clevertap_date, describe, to_epoch
+from ._values import MAX_STRING_LENGTH, clevertap_date, describe, to_epoch
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _PHONE = re.compile(r"\+[0-9]{8,15}")
@@ -187,7 +187,12 @@ def build_profile_data(context: Context, user_id: Optional[str]) -> dict[str, An
         add_properties(data, custom, parent, context, profile=True)
     if names and "Name" not in data:
         full = " ".join(part for part in (names.get("first_name"), names.get("last_name")) if part)
-        if full:
+        if len(full) > MAX_STRING_LENGTH:
+            context.warn(
+                f"first_name and last_name make a Name of {len(full)} characters, more than "
+                f"CleverTap's {MAX_STRING_LENGTH}; no Name is sent"
+            )
+        elif full:
             data["Name"] = full
     return data
 

@@ -21,8 +21,9 @@ from ._values import (
 
 MAX_MULTI_VALUE_ITEMS = 100
 # Deeper nesting than this is refused rather than flattened into ever longer keys.
-# Flattened keys pass CleverTap's 120 characters well before this; it guards the recursion.
-MAX_DEPTH = 50
+# Flattened keys pass CleverTap's 120 characters (60 levels of "a_") before this: it only
+# guards the recursion.
+MAX_DEPTH = 64
 
 
 def join_path(parent: str, key: object) -> str:

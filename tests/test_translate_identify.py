@@ -423,6 +423,13 @@ class TestNames:
             "Name": "Ada Lovelace",
         }
 
+    def test_name_too_long_for_clevertap_is_not_built(self) -> None:
+        """Parts that would make a Name over 512 characters stay custom traits, with a warning."""
+        traits = {"firstName": "a" * 300, "lastName": "b" * 300}
+        outcome = outcome_of(identify(userId="u-1", traits=traits))
+        assert "Name" not in outcome.records[0]["profileData"]
+        assert any("no Name is sent" in warning for warning in outcome.warnings)
+
     def test_snake_case_name_parts_make_name(self) -> None:
         """first_name + last_name make Name too."""
         assert profile_data({"first_name": "Ada", "last_name": "Lovelace"})["Name"] == (

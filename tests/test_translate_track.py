@@ -491,7 +491,10 @@ class TestOrderCompleted:
         assert amount == expected
         assert type(amount) is type(expected)
 
-    @pytest.mark.parametrize("value", ["thirty", "", True, float("nan"), float("inf"), [30]])
+    @pytest.mark.parametrize(
+        "value",
+        ["thirty", "", True, float("nan"), float("inf"), [30], Decimal("sNaN"), Decimal("-Inf")],
+    )
     def test_non_numeric_amount_is_an_error(self, value: Any) -> None:
         """A total that is not a finite number is an InvalidPropertyError naming it."""
         error = error_of(order_completed({"total": value}), InvalidPropertyError)

@@ -41,6 +41,8 @@ big_integers = st.integers(min_value=2**63, max_value=10**330) | st.integers(
     min_value=-(10**330), max_value=-(2**63)
 )
 finite_floats = st.floats(allow_nan=False, allow_infinity=False)
+# The integers CleverTap stores (64-bit); larger ones are refused, which other tests cover.
+int64 = st.integers(min_value=-(2**63 - 1), max_value=2**63 - 1)
 json_numbers = st.one_of(st.integers(), finite_floats, big_integers)
 
 
@@ -448,7 +450,7 @@ EXTENDED_TRAIT_VALUES: dict[str, st.SearchStrategy[Any]] = {
 
 
 ALL_TRAIT_VALUES = {**SPECIAL_TRAIT_VALUES, **EXTENDED_TRAIT_VALUES}
-scalar_lists = st.lists(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8)))
+scalar_lists = st.lists(st.one_of(st.none(), st.booleans(), int64, st.text(max_size=8)))
 
 
 @st.composite
@@ -1047,7 +1049,7 @@ def deeply_nested_properties(draw: st.DrawFn) -> dict[str, Any]:  # also used as
     """
     # 58 levels is the deepest whose flattened key still fits 120 characters: always try it.
     depth = draw(st.one_of(st.integers(17, 58), st.just(58)))
-    value: Any = draw(st.one_of(st.integers(), st.text(max_size=5)))
+    value: Any = draw(st.one_of(int64, st.text(max_size=5)))
     for _ in range(depth):
         value = {draw(st.sampled_from("abcxyz")): value}
     return {"deep": value, **draw(flat_properties(max_size=3))}

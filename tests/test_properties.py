@@ -56,6 +56,7 @@ from .strategies import (
     flat_properties,
     identifiers,
     identify_messages,
+    int64,
     json_values,
     long_text_traits,
     near_valid_messages,
@@ -973,7 +974,7 @@ class TestRules:
     @given(
         user_id=identifiers,
         pair=st.sampled_from(COLLIDING_KEY_PAIRS),
-        values=st.lists(st.integers(), min_size=2, max_size=2, unique=True),
+        values=st.lists(int64, min_size=2, max_size=2, unique=True),
     )
     def test_colliding_trait_keys_are_invalid(
         self, user_id: Any, pair: tuple[str, str], values: list[int]

@@ -6,15 +6,12 @@ messages (``tests/strategies.py``); none of them looks at how the implementation
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import importlib
 import itertools
 import json
 import math
 import pickle
 import re
-import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any, Optional
 
@@ -80,14 +77,6 @@ from .strategies import (
     with_prohibited_characters,
     word_keys,
 )
-
-# When a property fails, Hypothesis imports libcst to suggest an @example patch, and libcst's
-# import raises a DeprecationWarning (mypy_extensions.TypedDict) that "warnings are errors" turns
-# into a pytest INTERNALERROR hiding the failure. Importing it here first, with that warning
-# silenced, keeps failures readable.
-with warnings.catch_warnings(), contextlib.suppress(ImportError):
-    warnings.simplefilter("ignore", DeprecationWarning)
-    importlib.import_module("libcst")
 
 # The snake_case form: words of letters and digits joined by single underscores.
 SNAKE_KEY = re.compile(r"[^\W_]+(?:_[^\W_]+)*")

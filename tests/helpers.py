@@ -14,6 +14,36 @@ from clevertap_segment import (
     translate_many,
 )
 
+# CleverTap's restricted system event names, as ../shared/clevertap-api.md lists them (the SDKs'
+# additions included): written out here, not imported, so the tests check the library against
+# the documentation rather than against itself.
+SYSTEM_EVENT_NAMES = [
+    "Notification Sent",
+    "Notification Viewed",
+    "Notification Clicked",
+    "Notification Delivered",
+    "Notification Replied",
+    "UTM Visited",
+    "App Launched",
+    "App Uninstalled",
+    "App Version Changed",
+    "Stayed",
+    "Reply Sent",
+    "Experiment Rendered",
+    "Reachable By",
+    "Identity Reset",
+    "Identity Set",
+    "Identity Error",
+    "wzrk_d",
+    "Notification Bounced",
+    "Geocluster Entered",
+    "Geocluster Exited",
+    "SCOutgoing",
+    "SCIncoming",
+    "SCEnd",
+    "SCCampaignOptOut",
+]
+
 
 def only_record(message: Any, **options: Any) -> dict[str, Any]:
     """The single record ``message`` translates into."""

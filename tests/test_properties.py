@@ -33,6 +33,7 @@ from clevertap_segment import (
     translate_many,
 )
 
+from .helpers import SYSTEM_EVENT_NAMES
 from .strategies import (
     BASE_MESSAGES,
     COLLIDING_KEY_PAIRS,
@@ -104,29 +105,8 @@ RESERVED_PROFILE_KEYS = frozenset(
     }
 )
 CHARGED_KEYS = frozenset({"Charged ID", "Amount", "Items"})
-# CleverTap's restricted system event names (../shared/clevertap-api.md), compared lower-cased
-# and without spaces.
-RESTRICTED_EVENT_NAMES = frozenset(
-    name.replace(" ", "").lower()
-    for name in (
-        "Notification Sent",
-        "Notification Viewed",
-        "Notification Clicked",
-        "Notification Delivered",
-        "Notification Replied",
-        "UTM Visited",
-        "App Launched",
-        "App Uninstalled",
-        "App Version Changed",
-        "Stayed",
-        "Reply Sent",
-        "Experiment Rendered",
-        "Reachable By",
-        "Identity Reset",
-        "Identity Set",
-        "Identity Error",
-    )
-)
+# CleverTap's restricted system event names, compared lower-cased and without spaces.
+RESTRICTED_EVENT_NAMES = frozenset(name.replace(" ", "").lower() for name in SYSTEM_EVENT_NAMES)
 DATA_FIELDS = {"profile": "profileData", "event": "evtData", "token": "tokenData"}
 
 snake_options = translation_options(key_case="snake")

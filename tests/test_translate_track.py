@@ -27,7 +27,7 @@ from clevertap_segment import (
     translate_many,
 )
 
-from .helpers import error_of, only_record, outcome_of
+from .helpers import SYSTEM_EVENT_NAMES, error_of, only_record, outcome_of
 
 JAN_2024 = 1704067200  # 2024-01-01T00:00:00Z
 
@@ -281,38 +281,10 @@ class TestEventName:
         assert outcome.warnings == ()
 
 
-RESTRICTED_EVENT_NAMES = [
-    "Notification Sent",
-    "Notification Viewed",
-    "Notification Clicked",
-    "Notification Delivered",
-    "Notification Replied",
-    "UTM Visited",
-    "App Launched",
-    "App Uninstalled",
-    "App Version Changed",
-    "Stayed",
-    "Reply Sent",
-    "Experiment Rendered",
-    "Reachable By",
-    "Identity Reset",
-    "Identity Set",
-    "Identity Error",
-    "wzrk_d",
-    "Notification Bounced",
-    "Geocluster Entered",
-    "Geocluster Exited",
-    "SCOutgoing",
-    "SCIncoming",
-    "SCEnd",
-    "SCCampaignOptOut",
-]
-
-
 class TestReservedEventNames:
     """CleverTap's restricted system event names."""
 
-    @pytest.mark.parametrize("name", RESTRICTED_EVENT_NAMES)
+    @pytest.mark.parametrize("name", SYSTEM_EVENT_NAMES)
     def test_each_is_refused(self, name: str) -> None:
         """Every restricted name is a ReservedEventNameError."""
         error = error_of(track(event=name), ReservedEventNameError)

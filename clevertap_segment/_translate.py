@@ -69,11 +69,20 @@ def _translate(
     if is_disabled(message):
         return [], [], SKIPPED_BY_INTEGRATIONS
     call = message.get("type")
+    translator = TRANSLATORS.get(call) if type(call) is str else None
+    if translator is None:
+        translator = _translator_for(call)
+    context = Context(message, options)
+    return translator(context), context.warnings, None
+
+
+def _translator_for(call: object) -> Translator:
+    """The translator of a call type spelled other than Segment spells it, or the error."""
     if not isinstance(call, str) or not call.strip():
         got = "nothing" if call is None else describe(call, 40)
         msg = f"the message needs type, one of {', '.join(TRANSLATORS)}; got {got}"
         raise InvalidMessageError(msg, path="type", value=call, has_value=call is not None)
-    translator = TRANSLATORS.get(call) or TRANSLATORS.get(call.strip().lower())
+    translator = TRANSLATORS.get(call.strip().lower())
     if translator is None:
         if call.strip().lower() == "group":
             msg = (
@@ -83,8 +92,7 @@ def _translate(
         else:
             msg = f"unknown call type {call[:40]!r}; supported: {', '.join(TRANSLATORS)}"
         raise UnsupportedCallError(msg, path="type", value=call, has_value=True)
-    context = Context(message, options)
-    return translator(context), context.warnings, None
+    return translator
 
 
 def translate(
@@ -110,8 +118,9 @@ def translate(
         TranslationError: The message cannot be translated; the error's ``path`` names the field.
     """
     records, warnings, _ = _translate(message, options or DEFAULT_OPTIONS)
-    for warning in warnings:
-        logger.warning("clevertap_segment: %s", warning)
+    if warnings:
+        for warning in warnings:
+            logger.warning("clevertap_segment: %s", warning)
     return records
 
 

@@ -23,9 +23,8 @@ _ORDER_COMPLETED = "order completed"
 _SEPARATORS = re.compile(r"[\s_]+")
 
 
-def _event_record(
-    context: Context, name: str, data: dict[str, Any], max_properties: int
-) -> dict[str, Any]:
+def _event_record(context: Context, name: str, data: dict[str, Any]) -> dict[str, Any]:
+    max_properties = context.options.max_event_properties
     if len(data) > max_properties:
         msg = (
             f"the event has {len(data)} properties; at most {max_properties} are allowed "
@@ -97,7 +96,7 @@ def translate_track(context: Context) -> list[dict[str, Any]]:
     else:
         data = {}
         add_properties(data, properties, "properties", context, profile=False)
-    return [_event_record(context, name, data, context.options.max_event_properties)]
+    return [_event_record(context, name, data)]
 
 
 def _page_or_screen(context: Context, event_name: str) -> list[dict[str, Any]]:
@@ -113,7 +112,7 @@ def _page_or_screen(context: Context, event_name: str) -> list[dict[str, Any]]:
             raise InvalidMessageError(msg, path=field, value=value, has_value=True)
         if field not in data:
             add_properties(data, {field: value}, "", context, profile=False)
-    return [_event_record(context, event_name, data, context.options.max_event_properties)]
+    return [_event_record(context, event_name, data)]
 
 
 def translate_page(context: Context) -> list[dict[str, Any]]:

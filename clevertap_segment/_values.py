@@ -86,14 +86,7 @@ def iso_to_epoch(text: str) -> Optional[int]:
     else:
         if len(text) != 10 and (text[13:14] != ":" or text[10] not in "Tt "):
             return None
-    delta = parsed - (_EPOCH_NAIVE if parsed.tzinfo is None else _EPOCH)
-    return delta.days * 86_400 + delta.seconds
-
-
-def parse_iso_datetime(text: str) -> Optional[dt.datetime]:
-    """An aware datetime from an ISO-8601 date or date-time string (see :func:`iso_to_epoch`)."""
-    epoch = iso_to_epoch(text)
-    return None if epoch is None else _EPOCH + dt.timedelta(seconds=epoch)
+    return datetime_to_epoch(parsed)
 
 
 def _parse_iso_by_pattern(text: str) -> Optional[dt.datetime]:
@@ -125,9 +118,12 @@ def _parse_iso_by_pattern(text: str) -> Optional[dt.datetime]:
 
 def datetime_to_epoch(value: dt.datetime) -> int:
     """Whole epoch seconds of a datetime; a naive one is taken as UTC."""
-    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        value = value.replace(tzinfo=_UTC)
-    delta = value - _EPOCH
+    if value.tzinfo is None:
+        delta = value - _EPOCH_NAIVE
+    elif value.utcoffset() is None:  # a tzinfo that knows no offset: naive after all
+        delta = value.replace(tzinfo=None) - _EPOCH_NAIVE
+    else:
+        delta = value - _EPOCH
     return delta.days * 86_400 + delta.seconds
 
 

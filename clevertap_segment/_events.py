@@ -31,7 +31,7 @@ def _event_record(context: Context, name: str, data: dict[str, Any]) -> dict[str
             f"(max_event_properties, CleverTap's per-account limit)"
         )
         raise InvalidPropertyError(msg, path="properties")
-    key, identifier, _ = resolve_user(context)
+    key, identifier = resolve_user(context)
     record: dict[str, Any] = {"type": "event", key: identifier}
     timestamp = get_timestamp(context.message)
     if timestamp is not None:

@@ -142,12 +142,11 @@ def get_email_trait(context: Context) -> Optional[str]:
     return None
 
 
-def resolve_user(context: Context) -> tuple[str, str, Optional[str]]:
-    """Who a message is about: ``(record key, identifier, user id)``.
+def resolve_user(context: Context) -> tuple[str, str]:
+    """Who a message is about: ``(record key, identifier)``.
 
     The record key is ``"identity"`` (the user id, or else the email trait) or ``"objectId"``
-    (the anonymous ID). The user id is returned as well so that a profile addressed by
-    ``objectId`` can carry it.
+    (the anonymous ID).
 
     Raises:
         InvalidMessageError: No identifier can be found.
@@ -157,12 +156,12 @@ def resolve_user(context: Context) -> tuple[str, str, Optional[str]]:
     anonymous_id = get_identifier(message, "anonymousId")
     use_anonymous = context.options.anonymous_id_as_object_id
     if user_id is not None:
-        return "identity", user_id, user_id
+        return "identity", user_id
     if anonymous_id is not None and use_anonymous:
-        return "objectId", anonymous_id, None
+        return "objectId", anonymous_id
     email = get_email_trait(context)
     if email is not None:
-        return "identity", email, None
+        return "identity", email
     allowed = "userId, anonymousId" if use_anonymous else "userId"
     msg = f"the message has no user identifier; one of {allowed} or an email trait is required"
     if anonymous_id is not None:

@@ -199,20 +199,25 @@ def build_profile_data(context: Context, user_id: Optional[str]) -> dict[str, An
 
 def translate_identify(context: Context) -> list[dict[str, Any]]:
     """identify → a profile record, and a token record when the message carries a push token."""
-    key, identifier, user_id = resolve_user(context)
-    anonymous_id = get_identifier(context.message, "anonymousId")
-    use_anonymous = context.options.anonymous_id_as_object_id and anonymous_id is not None
-    if key == "identity" and use_anonymous and user_id is not None:
+    message = context.message
+    user_id = get_identifier(message, "userId")
+    anonymous_id = (
+        get_identifier(message, "anonymousId")
+        if context.options.anonymous_id_as_object_id
+        else None
+    )
+    if user_id is not None and anonymous_id is not None:
         # Cloud mode: the anonymous ID is the CleverTap ID and the user id rides inside.
-        key, identifier = "objectId", anonymous_id  # type: ignore[assignment]
+        key, identifier = "objectId", anonymous_id
     else:
+        key, identifier = resolve_user(context)
         user_id = None
     timestamp = get_timestamp(context.message)
     profile: dict[str, Any] = {"type": "profile", key: identifier}
     if timestamp is not None:
         profile["ts"] = timestamp
     profile["profileData"] = build_profile_data(context, user_id)
-    token = _token_record(context, anonymous_id if use_anonymous else None, timestamp)
+    token = _token_record(context, anonymous_id, timestamp)
     return [profile] if token is None else [profile, token]
 
 
